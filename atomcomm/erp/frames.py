@@ -9,6 +9,7 @@ days overdue, status, full names, addresses) are derived in pandas, column-wise.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -111,6 +112,12 @@ DEPENDS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+def did_you_mean(name: str, options: Iterable[str]) -> str:
+    """ " (did you mean 'x'?)" for a close match, else ""."""
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def available_columns(t: ObjectType, related: bool = True) -> list[str]:
     """Every column name a frame of this type can have, own fields first."""
     cols = [f.name for f in t.fields]
@@ -136,25 +143,39 @@ class FrameQuery:
         wanted = requested + [k for k in filter_keys if k not in requested and k in known]
         unknown = [c for c in requested if c not in known]
         if unknown:
+            hint = did_you_mean(unknown[0], known)
             raise UnknownFieldError(
-                f"{t.name} has no column {', '.join(map(repr, unknown))}; columns: {', '.join(known)}"
+                f"{t.name} has no column {', '.join(map(repr, unknown))}{hint}; columns: {', '.join(known)}"
             )
         self.output = [c for c in requested if c != "id"]
         needed = set(wanted)
         for c in wanted:  # pull in what computed columns are derived from
             prefix, _, name = c.rpartition(".")
             owner = t if not prefix else get_type(next(r.target for r in t.one if r.name == prefix))
-            for dep in DEPENDS.get(owner.name, {}).get(name, ()):
-                needed.add(f"{prefix}.{dep}" if prefix else dep)
+            deps = DEPENDS.get(owner.name, {})
+            if name in deps:  # computed fields of one owner are derived together
+                for dep in {d for dd in deps.values() for d in dd}:
+                    needed.add(f"{prefix}.{dep}" if prefix else dep)
         self.needed = needed
         root = t.model.__table__
         self.root = root
         cols: list[ColumnElement[Any]] = [root.c.id.label("id")]
         from_: Any = root
         self.aliases: dict[str, Any] = {}
+        # label -> (kind, decimal places) for the columns whose driver values may need converting
+        self.kinds: dict[str, tuple[str, int]] = {}
+        self.nullable: set[str] = set()
+
+        def note(label: str, kind: str, column: Any, nullable: bool) -> None:
+            if kind in ("date", "money", "decimal", "bool"):
+                self.kinds[label] = (kind, int(getattr(column.type, "scale", 0) or 0))
+            if nullable:
+                self.nullable.add(label)
+
         for f in t.column_fields:
             if f.name != "id" and f.name in needed:
                 cols.append(root.c[f.name].label(f.name))
+                note(f.name, f.kind, root.c[f.name], bool(root.c[f.name].nullable))
         if t.name == "invoice" and needed & {"amount_paid", "amount_due", "days_overdue", "status"}:
             paid = (
                 select(m.Payment.invoice_id, func.sum(m.Payment.amount).label("paid"))
@@ -163,6 +184,7 @@ class FrameQuery:
             )
             from_ = from_.outerjoin(paid, paid.c.invoice_id == root.c.id)
             cols.append(func.coalesce(paid.c.paid, 0).cast(m.Money).label("amount_paid"))
+            self.kinds["amount_paid"] = ("money", 2)
         if related:
             for rel in t.one:
                 target = get_type(rel.target)
@@ -173,6 +195,10 @@ class FrameQuery:
                 self.aliases[rel.name] = alias
                 from_ = from_.outerjoin(alias, alias.c.id == root.c[rel.fk])
                 cols += [alias.c[f.name].label(f"{rel.name}.{f.name}") for f in fields]
+                fk_nullable = bool(root.c[rel.fk].nullable)
+                for f in fields:
+                    col = alias.c[f.name]
+                    note(f"{rel.name}.{f.name}", f.kind, col, fk_nullable or bool(col.nullable))
         self.select: Select[Any] = select(*cols).select_from(from_).order_by(root.c.id)
 
     def split_where(self, where: Where) -> tuple[list[Any], dict[str, Any]]:
@@ -189,7 +215,8 @@ class FrameQuery:
         for key, value in where.items():
             if key not in known:
                 raise UnknownFieldError(
-                    f"cannot filter {self.type.name} by {key!r}; columns: {', '.join(known)}"
+                    f"cannot filter {self.type.name} by {key!r}{did_you_mean(key, known)}; "
+                    f"columns: {', '.join(known)}"
                 )
             prefix, _, name = key.rpartition(".")
             table = self.root
@@ -231,8 +258,16 @@ class FrameQuery:
         stmt = self.select.where(*sql) if sql else self.select
         if limit is not None and not post:
             stmt = stmt.limit(limit)
-        df = pd.read_sql(stmt, conn, coerce_float=False, index_col="id")
-        df = finish(df, self.type, today or dt.date.today(), related=bool(self.aliases))
+        result = conn.execute(stmt)
+        keys = list(result.keys())
+        # Raw driver rows: converting whole columns at once is much faster than row-wise type processors.
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+        result.close()
+        df = pd.DataFrame.from_records(rows, columns=keys, coerce_float=False, index="id")
+        convert_columns(df, self.kinds)
+        df = finish(
+            df, self.type, today or dt.date.today(), related=bool(self.aliases), nullable=self.nullable
+        )
         for key, value in post.items():
             values = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
             df = df[df[key].isin(values)]
@@ -241,8 +276,49 @@ class FrameQuery:
         return df[[c for c in self.output if c in df.columns]]
 
 
-def finish(df: pd.DataFrame, t: ObjectType, today: dt.date, related: bool = True) -> pd.DataFrame:
-    """Computed fields, NULL → None, ints kept ints."""
+def _first(values: Any) -> Any:
+    return next((v for v in values if v is not None and v == v), None)
+
+
+def convert_columns(df: pd.DataFrame, kinds: Mapping[str, tuple[str, int]]) -> None:
+    """Driver values to Python types, column by column: ISO strings to dates, floats to Decimal, 0/1 to bool.
+
+    PostgreSQL drivers already return these types; SQLite returns strings, floats and ints.
+    """
+    for col, (kind, scale) in kinds.items():
+        if col not in df.columns or not len(df):
+            continue
+        s = df[col]
+        sample = _first(s)
+        if sample is None:
+            continue
+        if kind == "date" and isinstance(sample, str):
+            df[col] = pd.Series(
+                [dt.date.fromisoformat(v) if isinstance(v, str) else None for v in s],
+                index=df.index,
+                dtype=object,
+            )
+        elif kind in ("money", "decimal") and not isinstance(sample, Decimal):
+            q = Decimal(1).scaleb(-scale)
+            df[col] = pd.Series(
+                [Decimal(repr(v)).quantize(q) if v is not None and v == v else None for v in s],
+                index=df.index,
+                dtype=object,
+            )
+        elif kind == "bool" and not isinstance(sample, bool | np.bool_):
+            df[col] = pd.Series(
+                [bool(v) if v is not None and v == v else None for v in s], index=df.index, dtype=object
+            )
+
+
+def finish(
+    df: pd.DataFrame, t: ObjectType, today: dt.date, related: bool = True, nullable: set[str] | None = None
+) -> pd.DataFrame:
+    """Computed fields, NULL → None, ints kept ints.
+
+    Args:
+        nullable: the columns that may hold NULL (others are not scanned); None = scan all.
+    """
     df.index.name = "id"
     if df.index.dtype != np.int64 and len(df):
         df.index = df.index.astype(np.int64)
@@ -263,6 +339,8 @@ def finish(df: pd.DataFrame, t: ObjectType, today: dt.date, related: bool = True
         for f in owner.fields:
             col = p + f.name
             if col not in df.columns or (f.name == "id" and not p):
+                continue
+            if nullable is not None and col not in nullable and not f.computed:
                 continue
             s = df[col]
             if f.kind == "int" and s.dtype.kind == "f":

@@ -88,10 +88,9 @@ class ErpService:
         try:
             with self.engine.connect() as conn:
                 df = pd.read_sql(text(sql), conn, params=dict(params or {}), coerce_float=False)
-        except SQLAlchemyError as err:
-            raise ErpError(
-                f"query failed: {err.__class__.__name__}: {getattr(err, 'orig', None) or err}"
-            ) from err
+        except (SQLAlchemyError, pd.errors.DatabaseError) as err:
+            cause = getattr(err, "orig", None) or err.__cause__ or err
+            raise ErpError(f"query failed: {cause}\n  SQL: {sql.strip()[:300]}") from err
         return with_null_as_none(df)
 
     def context(self, object_type: str, object_id: int) -> dict[str, Any]:

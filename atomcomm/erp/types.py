@@ -8,6 +8,7 @@ template validation, the metatag catalogue and the UI read this registry; nothin
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -479,8 +480,10 @@ def get_type(name: str) -> ObjectType:
     try:
         return TYPES[name]
     except KeyError:
+        close = difflib.get_close_matches(name, object_types(), n=1, cutoff=0.7)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise UnknownObjectTypeError(
-            f"unknown object type {name!r}; known types: {', '.join(object_types())}"
+            f"unknown object type {name!r}{hint}; known types: {', '.join(object_types())}"
         ) from None
 
 
