@@ -273,12 +273,12 @@ TYPES: dict[str, ObjectType] = {
             _COMPANY_FIELDS,
             many=(_contacts_of("contacts", "id", "Osoby kontaktowe", "Contacts"),),
             roles=(
-                RoleSpec("company", "", "Firma", "Company"),
                 RoleSpec("billing", "contacts", "Księgowość", "Billing", tag="billing"),
                 RoleSpec("management", "contacts", "Zarząd", "Management", tag="management"),
                 RoleSpec("sales", "contacts", "Handel", "Sales", tag="sales"),
                 RoleSpec("logistics", "contacts", "Logistyka", "Logistics", tag="logistics"),
                 RoleSpec("contacts", "contacts", "Osoby kontaktowe", "Contacts"),
+                RoleSpec("company", "", "Firma", "Company"),
             ),
             display="name",
         ),
