@@ -264,7 +264,7 @@ class OutboxStore:
             cond.append(outbox.c.batch == batch)
         if ids is not None:
             cond.append(outbox.c.id.in_([int(i) for i in ids]))
-        claimed: list[dict[str, Any]] = []
+        claimed: list[int] = []
         with self.engine.begin() as conn:
             candidates = conn.execute(
                 select(outbox.c.id).where(and_(*cond)).order_by(outbox.c.id).limit(limit)
@@ -276,7 +276,7 @@ class OutboxStore:
                     .values(state="sending", attempts=outbox.c.attempts + 1, updated_at=now)
                 )
                 if res.rowcount == 1:
-                    claimed.append(oid)
+                    claimed.append(int(oid))
             self._log_many(conn, [(i, "queued", "sending", None, None, None) for i in claimed], now)
             rows = conn.execute(
                 select(outbox).where(outbox.c.id.in_(claimed)).order_by(outbox.c.id)
