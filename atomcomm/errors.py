@@ -22,12 +22,15 @@ swallows a :class:`ConfigError` (a wrong password fails every message the same w
     ├── AddressError                invalid e-mail address or phone number
     ├── MessageError                message cannot be built (header injection, too many SMS parts, ...)
     ├── TransportError              connection / authentication failure of a mail transport or SMS gateway
-    │   └── GatewayError            SMS gateway answered with a configuration-level error
+    │   ├── GatewayError            SMS gateway answered with a configuration-level error
+    │   └── CallbackSignatureError  a delivery report / inbound SMS callback with a bad signature
     └── OutboxError                 outbox state problems
         └── DuplicateSendError      the same message was already sent
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class AtomcommError(Exception):
@@ -63,7 +66,31 @@ class ObjectNotFoundError(ErpError):
 
 
 class TemplateError(AtomcommError):
-    """A template could not be found, parsed, validated or rendered."""
+    """A template could not be found, parsed, validated or rendered.
+
+    Attributes:
+        template: name of the template (or partial) at fault, when known.
+        line / column: 1-based line and 0-based column in that template's file, when known.
+        source_line: the offending line of the template source.
+        reason: the message without the position (for a studio that shows the position itself).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        template: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        source_line: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.template = template
+        self.line = line
+        self.column = column
+        self.source_line = source_line
+        self.reason = reason if reason is not None else message
 
 
 class TemplateNotFoundError(TemplateError):
@@ -103,7 +130,22 @@ class TransportError(AtomcommError):
 
 
 class GatewayError(TransportError):
-    """An SMS gateway answered with an error that affects every message (auth, sender, account)."""
+    """An SMS gateway answered with an error that affects every message (auth, sender, account).
+
+    Attributes:
+        code: the provider's error code, when it gave one.
+        results: results of the messages of the same batch that were settled before the batch stopped
+            (the rest were not sent).
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, results: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.results: list[Any] = list(results or [])
+
+
+class CallbackSignatureError(TransportError):
+    """A gateway callback (delivery report, inbound SMS) failed signature verification: answer 403."""
 
 
 class OutboxError(AtomcommError):
@@ -119,6 +161,7 @@ __all__ = [
     "AtomcommError",
     "AttachmentError",
     "AuthorizationError",
+    "CallbackSignatureError",
     "ConfigError",
     "CredentialError",
     "DuplicateSendError",
