@@ -21,6 +21,11 @@ from atomcomm.errors import AtomcommError
 
 COMMAND_MODULES = [
     "atomcomm.cli",
+    "atomcomm.mail.cli",
+    "atomcomm.templates.cli",
+    "atomcomm.sms.cli",
+    "atomcomm.prints.cli",
+    "atomcomm.compose.cli",
 ]
 
 

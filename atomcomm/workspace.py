@@ -13,12 +13,26 @@ import os
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
 from atomcomm.config import DEFAULTS, Config
 from atomcomm.db import make_engine, upgrade
 from atomcomm.erp.service import ErpService
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from atomcomm.compose.draft import Draft
+    from atomcomm.compose.recipients import Recipient
+    from atomcomm.mail.mailboxes import MailboxRegistry
+    from atomcomm.outbox.dispatch import SendOutcome
+    from atomcomm.outbox.store import OutboxStore
+    from atomcomm.prints.service import Print, PrintService
+    from atomcomm.sms.service import SmsService
+    from atomcomm.templates.registry import TemplateRegistry
+    from atomcomm.templates.render import Rendered
 
 log = logging.getLogger("atomcomm")
 
@@ -72,6 +86,134 @@ class Workspace:
     def erp(self) -> ErpService:
         return ErpService(self.engine, today=self._today)
 
+    @cached_property
+    def templates(self) -> TemplateRegistry:
+        """Templates of this workspace (``Config.templates_path``): list, render, preview, validate."""
+        from atomcomm.templates.registry import TemplateRegistry
+
+        return TemplateRegistry(
+            self.config.templates_path,
+            self.erp,
+            today=lambda: self.today,
+            user=self.user,
+            mailbox=self.config.section("mailboxes", "company"),
+        )
+
+    def render(
+        self, name_or_text: str, object_id: int, object_type: str | None = None, *, channel: str | None = None
+    ) -> Rendered:
+        """Render a template (or free Liquid text with ``object_type`` and ``channel``) for one object."""
+        return self.templates.render(name_or_text, object_id, object_type, channel=channel)
+
+    def preview(
+        self, name: str, frame_or_ids: Any, object_type: str | None = None, **kwargs: Any
+    ) -> pd.DataFrame:
+        """A DataFrame, one row per object, with the rendered output and an ``error`` column."""
+        return self.templates.preview(name, frame_or_ids, object_type, **kwargs)
+
+    def preview_diff(
+        self, name_a: str, name_b: str, frame_or_ids: Any, object_type: str | None = None, **kwargs: Any
+    ) -> pd.DataFrame:
+        """The objects whose output differs between two templates, with a unified diff per row."""
+        return self.templates.preview_diff(name_a, name_b, frame_or_ids, object_type, **kwargs)
+
+    @cached_property
+    def mailboxes(self) -> MailboxRegistry:
+        """Company and users' mailboxes (atomcomm.toml and the mailboxes table); ``for_user`` picks one."""
+        from atomcomm.mail.mailboxes import MailboxRegistry
+
+        return MailboxRegistry(self.config, self.engine, prepare=self.migrate)
+
+    @cached_property
+    def sms(self) -> SmsService:
+        """SMS gateways from ``[sms]``, senders of the company and of ``user``, phone number checks."""
+        from atomcomm.sms.service import SmsService
+
+        return SmsService(self.config, self.engine, user=self.user, prepare=self.migrate)
+
+    @cached_property
+    def printing(self) -> PrintService:
+        """Print templates of this workspace and their PDFs (cached per object and template version)."""
+        from atomcomm.prints.service import PrintService
+
+        return PrintService(
+            self.erp, self.config.templates_path, render_globals=lambda: self.templates.render_globals()
+        )
+
+    def prints(self, object_type: str, object_id: int) -> list[Print]:
+        """The prints of one object: ``[Print(name, filename, render() -> bytes)]``."""
+        return self.printing.prints(object_type, object_id)
+
+    @cached_property
+    def outbox(self) -> OutboxStore:
+        """The outbox of this workspace (every send goes through it)."""
+        from atomcomm.outbox.store import OutboxStore
+
+        self.migrate()
+        return OutboxStore(self.engine)
+
+    def recipients(self, object_type: str, object_id: int, channel: str = "email") -> list[Recipient]:
+        """Recipients suggested for an object, by role, most relevant first (unusable ones with a reason)."""
+        from atomcomm.compose.recipients import suggest
+
+        return suggest(self.erp, object_type, object_id, channel, region=self.sms.region)
+
+    def draft(
+        self,
+        template_or_text: str,
+        object_type: str,
+        object_id: int,
+        channel: str | None = None,
+        as_user: str | None = None,
+        *,
+        sender: str | None = None,
+    ) -> Draft:
+        """A message about one object, ready to look at, edit and send (see :class:`~atomcomm.compose.Draft`).
+
+        Args:
+            template_or_text: a template name or Liquid text (free text needs ``channel``).
+            as_user: send as this ERP user (default: the workspace's user); their own mailbox or SMS
+                sender is used when configured, else the company's.
+            sender: a mailbox name or SMS sender spec to use instead (must be the user's or the company's).
+        """
+        from atomcomm.compose.draft import Draft
+
+        return Draft(self, template_or_text, object_type, object_id, channel, as_user=as_user, sender=sender)
+
+    def send_email(
+        self,
+        name_or_text: str,
+        object_type: str,
+        object_id: int,
+        to: str | list[str] | None = None,
+        cc: str | list[str] | None = None,
+        bcc: str | list[str] | None = None,
+        attachments: list[str | Path] | None = None,
+        as_user: str | None = None,
+        *,
+        resend: bool = False,
+    ) -> list[SendOutcome]:
+        """Render and send one e-mail about an object through the outbox; one outcome per recipient.
+
+        Args:
+            to: recipients instead of the template's default roles (addresses, "Name <address>").
+            attachments: files added by hand, next to the template's prints and fixed files.
+        """
+        d = self.draft(name_or_text, object_type, object_id, "email", as_user)
+        if to is not None:
+            d.set_recipients([to] if isinstance(to, str) else to)
+        d.cc = [cc] if isinstance(cc, str) else list(cc or [])
+        d.bcc = [bcc] if isinstance(bcc, str) else list(bcc or [])
+        for path in attachments or []:
+            d.add_attachment(path)
+        return d.send(resend=resend)
+
+    def dispatch(self, **kwargs: Any) -> list[SendOutcome]:
+        """Send what is due in the outbox (queued rows, retries); see :class:`~atomcomm.outbox.Dispatcher`."""
+        from atomcomm.outbox.dispatch import Dispatcher
+
+        return Dispatcher(self).run(**kwargs)
+
     def migrate(self) -> None:
         """Create or upgrade atomcomm's own tables (idempotent; services call it before first use)."""
         if not self._migrated:
@@ -93,6 +235,8 @@ class Workspace:
 
     def close(self) -> None:
         """Release database connections."""
+        if "sms" in self.__dict__:
+            self.sms.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
 

@@ -430,6 +430,22 @@ class OutboxStore:
             result = conn.execute(stmt)
             return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
 
+    def next_key(self, key: str) -> str:
+        """``key`` when unused, else ``key-r2``, ``key-r3``... (an explicit resend of the same message)."""
+        with self.engine.connect() as conn:
+            used = {
+                k
+                for (k,) in conn.execute(
+                    select(outbox.c.key).where(or_(outbox.c.key == key, outbox.c.key.like(f"{key}-r%")))
+                )
+            }
+        if key not in used:
+            return key
+        n = 2
+        while f"{key}-r{n}" in used:
+            n += 1
+        return f"{key}-r{n}"
+
     def is_final(self, outbox_id: int) -> bool:
         return str(self.get(outbox_id)["state"]) in FINAL_STATES
 

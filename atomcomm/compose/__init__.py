@@ -1,0 +1,1 @@
+"""Compose a message: recipients (suggestions with roles), attachments (proposals), the draft."""
