@@ -46,7 +46,7 @@ DEFAULTS: dict[str, Any] = {
         },
         "users": {},
     },
-    "sms": {"gateway": "fake", "sender": "name:ATOM", "users": {}},
+    "sms": {"gateway": "fake-smsapi", "sender": "name:ATOM", "users": {}},
 }
 
 

@@ -102,8 +102,28 @@ class Workspace:
     def render(
         self, name_or_text: str, object_id: int, object_type: str | None = None, *, channel: str | None = None
     ) -> Rendered:
-        """Render a template (or free Liquid text with ``object_type`` and ``channel``) for one object."""
-        return self.templates.render(name_or_text, object_id, object_type, channel=channel)
+        """Render a template (or free Liquid text with ``object_type`` and ``channel``) for one object.
+
+        ``Rendered.recipients`` holds the suggested recipients (defaults for the template's roles first) and,
+        for e-mail, ``Rendered.attachments`` the proposed prints and fixed files (rendered on demand).
+        """
+        from dataclasses import replace
+
+        from atomcomm.compose.attachments import propose_attachments
+        from atomcomm.compose.recipients import by_roles, suggest
+
+        compiled, type_name = self.templates.resolve(name_or_text, object_type, channel)
+        info = compiled.info
+        rendered = self.templates.render(name_or_text, object_id, type_name, channel=info.channel)
+        suggested = suggest(self.erp, type_name, int(object_id), info.channel, region=self.sms.region)
+        defaults = by_roles(suggested, info.recipients)
+        ordered = defaults + [r for r in suggested if r not in defaults]
+        attachments = (
+            propose_attachments(self, info.attachments, type_name, int(object_id), measure=False)
+            if info.channel == "email"
+            else []
+        )
+        return replace(rendered, recipients=ordered, attachments=attachments)
 
     def preview(
         self, name: str, frame_or_ids: Any, object_type: str | None = None, **kwargs: Any

@@ -16,7 +16,7 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
     assert cfg.database_url == f"sqlite:///{tmp_path / 'data' / 'demo.sqlite'}"
     assert cfg.templates_path == tmp_path / "templates"
     assert cfg.section("mailboxes", "company")["transport"] == "capture"
-    assert cfg.section("sms")["gateway"] == "fake"
+    assert cfg.section("sms")["gateway"] == "fake-smsapi"
 
 
 def test_file_then_environment(tmp_path: Path) -> None:

@@ -181,3 +181,14 @@ def test_send_email_shortcut(ws_send: Workspace) -> None:
     assert [r.state for r in results] == ["sent"]
     [msg] = captured(ws_send)
     assert "ksiegowosc@example.org" in msg["To"] and msg["Bcc"] is None
+
+
+def test_render_fills_recipients_and_attachment_proposals(ws: Workspace) -> None:
+    r = ws.render("invoice/invoice_sending.email", 42)
+    info = ws.templates.info("invoice/invoice_sending.email")
+    assert [a.source for a in r.attachments] == ["print", "template"]
+    assert r.attachments[1].filename == "windykacja.pdf"
+    assert r.recipients and r.recipients[0].role in info.recipients
+    assert {x.address for x in r.recipients} == {x.address for x in ws.recipients("invoice", 42, "email")}
+    sms = ws.render("invoice/payment_reminder.sms", 42)
+    assert sms.attachments == [] and all(x.address.startswith("+") for x in sms.recipients if x.selectable)

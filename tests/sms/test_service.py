@@ -139,9 +139,14 @@ def test_fake_gateway_is_shared_by_the_service(sms_ws: Workspace) -> None:
     assert len(gw.sent) == 1
 
 
-def test_default_configuration_gives_the_fake(ws: Workspace) -> None:
-    assert isinstance(ws.sms.gateway(), FakeGateway)
+def test_default_configuration_drives_the_fake_smsapi_server_over_http(ws: Workspace) -> None:
+    gw = ws.sms.gateway()
+    assert isinstance(gw, SmsapiGateway)
+    server = ws.sms.fake_server()
+    assert server.url.startswith("http://127.0.0.1:")
     assert ws.sms.sender() == ATOM
+    [result] = ws.sms.send([sms()])
+    assert result.ok and [m.id for m in server.received] == [result.message_id]
 
 
 def test_smsapi_from_configuration() -> None:

@@ -17,7 +17,9 @@ NO_CONTACT = 5  # an invoice without a buyer contact
 def test_rendered_email(ws: Workspace) -> None:
     r = ws.render("invoice/payment_reminder.email", OVERDUE)
     assert r.subject == "Przypomnienie o płatności – faktura FV/2025/06/0009"
-    assert r.sms is None and r.attachments == [] and r.recipients == []
+    assert r.sms is None
+    assert [a.source for a in r.attachments] == ["print"]  # the invoice print, as the front matter asks
+    assert r.recipients and r.recipients[0].role == "buyer_contact"
     assert r.html is not None and r.html.startswith("<!DOCTYPE html>")
     assert "476,68\u00a0zł" in r.html  # no-break spaces keep an amount on one line in HTML
     assert "Płatność jest opóźniona o 519 dni." in r.text  # own text section, plain spaces
