@@ -52,7 +52,11 @@ def print_json(data: Any) -> None:
 def print_frame(df: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
         print_json(
-            json.loads(df.reset_index().to_json(orient="records", default_handler=str, force_ascii=False))
+            json.loads(
+                df.reset_index().to_json(
+                    orient="records", date_format="iso", default_handler=str, force_ascii=False
+                )
+            )
         )
     elif fmt == "csv":
         df.to_csv(sys.stdout)
