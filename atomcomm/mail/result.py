@@ -8,24 +8,8 @@ after DATA makes a recipient ``sent``; ``delivered`` needs a delivery report (in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Status(StrEnum):
-    """Shared status vocabulary of the outbox (e-mail and SMS alike).
-
-    A ``StrEnum``: members compare equal to their plain string values, so code that stores or reads
-    ``"sent"`` works unchanged.
-    """
-
-    QUEUED = "queued"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-    REJECTED = "rejected"
-    INVALID = "invalid"
-    UNKNOWN = "unknown"
-
+from atomcomm.status import Status
 
 SUCCESS = frozenset({Status.QUEUED, Status.SENT, Status.DELIVERED})
 

@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 from atomcomm.errors import AtomcommError, ConfigError, TransportError
 from atomcomm.outbox.blobs import BlobStore
 from atomcomm.outbox.store import OutboxStore, Outcome, utcnow
+from atomcomm.status import ACCEPTED
 
 if TYPE_CHECKING:
     from atomcomm.workspace import Workspace
 
 MAX_ATTEMPTS = 3
 BACKOFF_SECONDS = (30, 120, 600)
-SUCCESS = frozenset({"queued", "sent", "delivered"})
+SUCCESS = ACCEPTED
 
 
 @dataclass(frozen=True)

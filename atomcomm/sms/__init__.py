@@ -9,9 +9,6 @@ from atomcomm.sms.fake import FakeGateway, FakeSent
 from atomcomm.sms.fake_server import FakeSmsapiServer, ReceivedSms
 from atomcomm.sms.gateway import SmsGateway
 from atomcomm.sms.message import (
-    ACCEPTED,
-    FINAL,
-    STATUSES,
     DeliveryReport,
     InboundSms,
     Sender,
@@ -26,6 +23,7 @@ from atomcomm.sms.service import SmsService, build_gateway
 from atomcomm.sms.smsapi import SmsapiGateway
 from atomcomm.sms.transliterate import apply_transliteration, transliterate, transliterate_auto
 from atomcomm.sms.twilio import TwilioGateway, verify_signature
+from atomcomm.status import ACCEPTED, FINAL, STATUSES
 
 __all__ = [
     "ACCEPTED",

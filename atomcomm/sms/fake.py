@@ -18,8 +18,6 @@ from decimal import Decimal
 from atomcomm.errors import GatewayError, MessageError
 from atomcomm.sms.gateway import Prepared, SmsGateway
 from atomcomm.sms.message import (
-    FINAL,
-    STATUSES,
     CallbackData,
     DeliveryReport,
     InboundSms,
@@ -30,6 +28,7 @@ from atomcomm.sms.message import (
     form_fields,
 )
 from atomcomm.sms.phone import normalize_phone
+from atomcomm.status import FINAL, STATUSES
 
 PRICE_PER_PART = Decimal("0.16")
 

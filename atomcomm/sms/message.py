@@ -19,14 +19,9 @@ import phonenumbers
 from atomcomm.errors import MessageError
 from atomcomm.sms.segments import SegmentInfo, segments
 from atomcomm.sms.transliterate import transliterate as _transliterate
+from atomcomm.status import ACCEPTED, StatusName
 
-Status = Literal["queued", "sent", "delivered", "failed", "rejected", "invalid", "unknown"]
-#: The shared status vocabulary, from "accepted, waiting" to "known to be wrong".
-STATUSES: tuple[Status, ...] = ("queued", "sent", "delivered", "failed", "rejected", "invalid", "unknown")
-#: Statuses that mean the provider took the message.
-ACCEPTED: frozenset[Status] = frozenset({"queued", "sent", "delivered"})
-#: Statuses after which nothing will change.
-FINAL: frozenset[Status] = frozenset({"delivered", "failed", "rejected", "invalid"})
+Status = StatusName
 
 SenderKind = Literal["name", "number", "random", "two_way", "default"]
 SENDER_NAME_RE = re.compile(r"^[A-Za-z0-9 .\-]{1,11}$")

@@ -10,13 +10,13 @@ but only for the company's, the user's own, or one of the provider's shared kind
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from atomcomm.config import Config
 from atomcomm.errors import AuthorizationError, ConfigError, MessageError
 from atomcomm.sms.message import Sender
+from atomcomm.user_settings import LOGIN_RE
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -24,25 +24,13 @@ if TYPE_CHECKING:
 
 TABLE = "atomcomm_sms_senders"
 SHARED_KINDS = frozenset({"random", "two_way", "default"})
-_LOGIN_RE = re.compile(r"^[A-Za-z0-9._@-]{1,50}$")
 
 
 def senders_table() -> Table:
-    """The ``atomcomm_sms_senders`` table (created by migration 0001) on atomcomm's metadata."""
-    from sqlalchemy import Column, DateTime, Integer, String, Table
+    """The ``atomcomm_sms_senders`` table (created by migration 0001)."""
+    from atomcomm.user_settings import sms_senders
 
-    from atomcomm.db import own_metadata
-
-    if TABLE in own_metadata.tables:
-        return own_metadata.tables[TABLE]
-    return Table(
-        TABLE,
-        own_metadata,
-        Column("id", Integer, primary_key=True),
-        Column("user_login", String(50), nullable=False, unique=True),
-        Column("sender", String(40), nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
-    )
+    return sms_senders
 
 
 def parse_sender(spec: object, where: str) -> Sender:
@@ -172,7 +160,7 @@ class SenderStore:
         Raises:
             ConfigError: a malformed login or sender, or a sender that is the company's or another user's.
         """
-        if not _LOGIN_RE.fullmatch(login or ""):
+        if not LOGIN_RE.fullmatch(login or ""):
             raise ConfigError(f"{login!r} is not an ERP login (letters, digits, . _ @ -, at most 50)")
         from sqlalchemy import delete, insert, select, update
 

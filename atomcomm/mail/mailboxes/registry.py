@@ -11,7 +11,6 @@ Settings never hold secrets: ``password`` and ``imap_password`` are references (
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from atomcomm.errors import AuthorizationError, ConfigError, CredentialError
 from atomcomm.mail.mailboxes.mailbox import COMPANY, KEYRING_SERVICE, TABLE, Mailbox
+from atomcomm.user_settings import LOGIN_RE
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -28,25 +28,12 @@ if TYPE_CHECKING:
     from atomcomm.mail.check import MailboxCheck
     from atomcomm.mail.transport import MailTransport
 
-_LOGIN = re.compile(r"^[A-Za-z0-9._@-]{1,50}$")
-
 
 def mailboxes_table() -> Table:
-    """The ``atomcomm_mailboxes`` table (created by migration 0001) on atomcomm's own metadata."""
-    from sqlalchemy import JSON, Column, DateTime, Integer, String, Table
+    """The ``atomcomm_mailboxes`` table (created by migration 0001)."""
+    from atomcomm.user_settings import mailboxes
 
-    from atomcomm.db import own_metadata
-
-    if TABLE in own_metadata.tables:
-        return own_metadata.tables[TABLE]
-    return Table(
-        TABLE,
-        own_metadata,
-        Column("id", Integer, primary_key=True),
-        Column("user_login", String(50), nullable=False, unique=True),
-        Column("settings", JSON, nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
-    )
+    return mailboxes
 
 
 class MailboxRegistry:
@@ -293,7 +280,7 @@ class MailboxRegistry:
             raise ConfigError(
                 "the company mailbox lives in atomcomm.toml [mailboxes.company], not in the table"
             )
-        if not _LOGIN.match(user):
+        if not LOGIN_RE.match(user):
             raise ConfigError(
                 f"{user!r} is not a valid user login (letters, digits, '.', '_', '-', '@'; at most 50)"
             )
