@@ -126,10 +126,33 @@ class Workspace:
         return replace(rendered, recipients=ordered, attachments=attachments)
 
     def preview(
-        self, name: str, frame_or_ids: Any, object_type: str | None = None, **kwargs: Any
+        self,
+        name: str,
+        frame_or_ids: Any,
+        object_type: str | None = None,
+        *,
+        attachments: bool = False,
+        **kwargs: Any,
     ) -> pd.DataFrame:
-        """A DataFrame, one row per object, with the rendered output and an ``error`` column."""
-        return self.templates.preview(name, frame_or_ids, object_type, **kwargs)
+        """A DataFrame, one row per object, with the rendered output and an ``error`` column.
+
+        Args:
+            attachments: for e-mail templates, also pre-flight the attachments of every row: columns
+                ``attachments`` (file names), ``attachments_bytes`` and ``attachments_error``. Prints are
+                rendered one at a time and only their sizes kept.
+            kwargs: see :func:`atomcomm.templates.preview.preview` (columns, chunk_size, progress, ...).
+        """
+        df = self.templates.preview(name, frame_or_ids, object_type, **kwargs)
+        if not attachments:
+            return df
+        from atomcomm.compose.attachments import max_total_bytes, preflight_attachments, preflight_summary
+
+        compiled, type_name = self.templates.resolve(name, object_type, kwargs.get("channel"))
+        if compiled.info.channel != "email":
+            return df
+        ids = [int(i) for i in df.index]
+        rows = preflight_attachments(self, compiled.info.attachments, type_name, ids)
+        return df.join(preflight_summary(rows, max_total_bytes(self.config), ids))
 
     def preview_diff(
         self, name_a: str, name_b: str, frame_or_ids: Any, object_type: str | None = None, **kwargs: Any

@@ -192,3 +192,14 @@ def test_render_fills_recipients_and_attachment_proposals(ws: Workspace) -> None
     assert {x.address for x in r.recipients} == {x.address for x in ws.recipients("invoice", 42, "email")}
     sms = ws.render("invoice/payment_reminder.sms", 42)
     assert sms.attachments == [] and all(x.address.startswith("+") for x in sms.recipients if x.selectable)
+
+
+def test_preview_preflights_attachments(ws: Workspace) -> None:
+    ids = [int(i) for i in ws.erp.frame("invoice", columns=[], limit=5).index]
+    df = ws.preview("invoice/invoice_sending.email", ids, attachments=True)
+    assert list(df.index) == ids
+    assert all(len(names) == 2 and "windykacja.pdf" in names for names in df["attachments"])
+    assert all(b > 10_000 for b in df["attachments_bytes"])
+    assert df["attachments_error"].isna().all()
+    sms = ws.preview("invoice/payment_reminder.sms", ids, attachments=True)
+    assert "attachments" not in sms.columns
