@@ -8,7 +8,7 @@ set -euo pipefail
 kind=${1:-runtime}
 pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "$kind" = test ]; then
-  pkgs+=(poppler-utils postgresql openssl dovecot-imapd)
+  pkgs+=(poppler-utils postgresql openssl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
