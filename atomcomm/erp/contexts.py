@@ -34,13 +34,12 @@ CONTEXT_EXTRAS: dict[str, dict[str, str]] = {
 
 
 def _records(df: pd.DataFrame) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {}
-    cols = list(df.columns)
-    for idx, values in zip(df.index.tolist(), df.itertuples(index=False, name=None), strict=True):
-        row = dict(zip(cols, values, strict=True))
-        row["id"] = idx
-        out[idx] = row
-    return out
+    cols = [*df.columns, "id"]
+    ids = df.index.tolist()
+    # Whole columns to lists first: iterating pandas extension arrays value by value is slow.
+    values = [df[c].tolist() for c in df.columns]
+    rows = zip(*values, strict=True) if values else [()] * len(ids)
+    return {idx: dict(zip(cols, (*row, idx), strict=True)) for idx, row in zip(ids, rows, strict=True)}
 
 
 def _vat_summary(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -87,16 +86,21 @@ class ContextBuilder:
                     grouped.setdefault(rec[rel.target_fk], []).append(rec)
             children[rel.name] = grouped
         out: dict[int, dict[str, Any]] = {}
+        one_names = {r.name for r in t.one}
+        split: dict[str, tuple[str | None, str]] = {}
+        for key in next(iter(rows.values()), {}):
+            prefix, dot, name = key.partition(".")
+            split[key] = (prefix, name) if dot and prefix in one_names else (None, key)
         for oid, row in rows.items():
             own: dict[str, Any] = {}
             ctx: dict[str, Any] = {}
             related: dict[str, dict[str, Any]] = {r.name: {} for r in t.one}
             for key, value in row.items():
-                prefix, dot, name = key.partition(".")
-                if dot and prefix in related:
-                    related[prefix][name] = value
+                prefix_, name = split[key]
+                if prefix_ is None:
+                    own[name] = value
                 else:
-                    own[key] = value
+                    related[prefix_][name] = value
             for one in t.one:
                 sub = related[one.name]
                 ctx[one.name] = sub if sub.get("id") is not None else None

@@ -177,13 +177,14 @@ class FrameQuery:
                 cols.append(root.c[f.name].label(f.name))
                 note(f.name, f.kind, root.c[f.name], bool(root.c[f.name].nullable))
         if t.name == "invoice" and needed & {"amount_paid", "amount_due", "days_overdue", "status"}:
+            # Correlated, so a chunk of ids sums only its own payments (through the invoice_id index).
             paid = (
-                select(m.Payment.invoice_id, func.sum(m.Payment.amount).label("paid"))
-                .group_by(m.Payment.invoice_id)
-                .subquery("paid")
+                select(func.coalesce(func.sum(m.Payment.amount), 0))
+                .where(m.Payment.invoice_id == root.c.id)
+                .correlate(root)
+                .scalar_subquery()
             )
-            from_ = from_.outerjoin(paid, paid.c.invoice_id == root.c.id)
-            cols.append(func.coalesce(paid.c.paid, 0).cast(m.Money).label("amount_paid"))
+            cols.append(paid.cast(m.Money).label("amount_paid"))
             self.kinds["amount_paid"] = ("money", 2)
         if related:
             for rel in t.one:
