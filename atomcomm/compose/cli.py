@@ -60,7 +60,9 @@ def _cmd_outbox(args: argparse.Namespace) -> int:
             print(f"{sum(r.ok for r in results)} sent, {sum(not r.ok for r in results)} not sent")
         return 0
     if args.outbox_command == "recover":
-        moved = ws.outbox.recover(idempotent_channels=["sms"])
+        from atomcomm.outbox.dispatch import Dispatcher
+
+        moved = Dispatcher(ws).recover()
         print_json(moved) if args.json else print(f"re-queued {moved['queued']}, unknown {moved['unknown']}")
         return 0
     states = args.state.split(",") if args.state else None

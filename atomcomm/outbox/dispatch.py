@@ -125,6 +125,14 @@ class Dispatcher:
         self.limiters: dict[str, RateLimiter] = {}
         self.blobs = BlobStore(ws.config.data_path / "outbox_files")
 
+    def recover(self) -> dict[str, int]:
+        """Settle rows an interrupted run left in ``sending`` (see :meth:`OutboxStore.recover`).
+
+        SMS rows are queued again only when the gateway de-duplicates by key; e-mail never is.
+        """
+        safe = ["sms"] if self.ws.sms.gateway().dedupes_by_key else []
+        return self.store.recover(idempotent_channels=safe)
+
     def run(
         self,
         *,

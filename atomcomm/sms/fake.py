@@ -74,6 +74,7 @@ class FakeGateway(SmsGateway):
     """
 
     provider = "fake"
+    dedupes_by_key = True
     uses_http = False
 
     def __init__(self, *, region: str = "PL", allow_voip: bool = False, concurrency: int = 1) -> None:

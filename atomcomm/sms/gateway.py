@@ -65,6 +65,9 @@ class SmsGateway(ABC):
 
     provider: ClassVar[str] = ""
     uses_http: ClassVar[bool] = True
+    #: True when the provider refuses a second message with the same key (SMSAPI ``check_idx``), so a
+    #: message interrupted mid-send can safely be sent again.
+    dedupes_by_key: ClassVar[bool] = False
 
     def __init__(
         self,

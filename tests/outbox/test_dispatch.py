@@ -143,3 +143,21 @@ def test_rate_limiter_spaces_messages_after_a_burst() -> None:
         limiter.wait(sleep)
     assert slept == pytest.approx([1.0, 1.0, 1.0])
     assert now[0] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(("gateway", "sms_state"), [("fake", "queued"), ("twilio", "unknown")])
+def test_recover_requeues_sms_only_where_the_gateway_dedupes(
+    ws_mem: Workspace, monkeypatch: pytest.MonkeyPatch, gateway: str, sms_state: str
+) -> None:
+    from atomcomm.sms import FakeGateway, TwilioGateway
+
+    cls = FakeGateway if gateway == "fake" else TwilioGateway
+    monkeypatch.setattr(ws_mem.sms, "gateway", lambda **_kw: cls.__new__(cls))
+    sms_row = OutboxEntry(
+        key="sms-1", channel="sms", sender="name:ATOM", recipient="+48600100200", body_text="x"
+    )
+    ws_mem.outbox.add([email_entry(1, "a@example.pl"), sms_row])
+    ws_mem.outbox.claim(limit=10)
+    Dispatcher(ws_mem).recover()
+    rows = ws_mem.outbox.rows()
+    assert dict(zip(rows["channel"], rows["state"], strict=True)) == {"email": "unknown", "sms": sms_state}

@@ -86,6 +86,7 @@ class SmsapiGateway(SmsGateway):
     """
 
     provider = "smsapi"
+    dedupes_by_key = True
 
     def __init__(
         self,
