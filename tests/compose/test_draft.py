@@ -203,3 +203,17 @@ def test_preview_preflights_attachments(ws: Workspace) -> None:
     assert df["attachments_error"].isna().all()
     sms = ws.preview("invoice/payment_reminder.sms", ids, attachments=True)
     assert "attachments" not in sms.columns
+
+
+def test_draft_send_through_the_outbox_on_both_databases(any_ws: Workspace) -> None:
+    oid = overdue_invoice(any_ws)
+    d = any_ws.draft("invoice/invoice_sending.email", "invoice", oid)
+    d.set_recipients([f"Test {any_ws.engine.dialect.name} <outbox-{any_ws.engine.dialect.name}@example.com>"])
+    [result] = d.send()
+    assert result.state == "sent"
+    row = any_ws.outbox.get(result.outbox_id)
+    assert row["state"] == "sent" and row["provider_id"] == result.provider_id
+    assert [a["source"] for a in row["attachments"]] == ["print", "template"]
+    with pytest.raises(DuplicateSendError):
+        d.send()
+    assert any(m["To"].addresses[0].addr_spec == result.recipient for m in captured(any_ws))
