@@ -54,15 +54,11 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 class TransportContract:
-    """Behaviour every transport shares."""
+    """Behaviour every transport shares.
 
-    @pytest.fixture
-    def transport(self) -> MailTransport:
-        raise NotImplementedError
-
-    @pytest.fixture
-    def delivered(self) -> Callable[[], Delivered]:
-        raise NotImplementedError
+    A subclass provides two fixtures: ``transport`` (the transport under test) and ``delivered`` (a
+    callable returning what reached the other side, as parsed messages).
+    """
 
     def test_one_result_per_recipient_in_order(self, transport: MailTransport) -> None:
         msgs = [message(1), message(2, cc=None)]
