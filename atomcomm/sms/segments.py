@@ -25,6 +25,7 @@ GSM7_BASIC = frozenset(
 )
 #: Characters of the extension table: each is sent as an escape plus the character (2 septets).
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
 
 SINGLE_LIMIT: dict[Encoding, int] = {"GSM-7": 160, "UCS-2": 70}
 PART_LIMIT: dict[Encoding, int] = {"GSM-7": 153, "UCS-2": 67}
@@ -97,11 +98,28 @@ def segments(text: str) -> SegmentInfo:
         >>> segments("Zażółć")
         SegmentInfo(encoding='UCS-2', units=6, parts=1, unsupported=['ż', 'ó', 'ł', 'ć'])
     """
-    unsupported = list(dict.fromkeys(c for c in text if not is_gsm7_char(c)))
-    encoding: Encoding = "UCS-2" if unsupported else "GSM-7"
-    weights = _weights(text, encoding)
-    units = sum(weights)
-    return SegmentInfo(encoding, units, _count_parts(weights, units, encoding), unsupported)
+    chars = set(text)
+    bad = chars - GSM7_ALL
+    if bad:
+        # Whole-text operations first; the per-character walk only when a 2-unit item can straddle a part.
+        unsupported = list(dict.fromkeys(c for c in text if c in bad))
+        units = len(text.encode("utf-16-le")) // 2
+        wide = any(ord(c) > 0xFFFF for c in bad)
+        parts = _count_parts(_weights(text, "UCS-2"), units, "UCS-2") if wide else _even_parts(units, "UCS-2")
+        return SegmentInfo("UCS-2", units, parts, unsupported)
+    escaped = chars & GSM7_EXTENSION
+    units = len(text) + sum(text.count(c) for c in escaped)
+    parts = _count_parts(_weights(text, "GSM-7"), units, "GSM-7") if escaped else _even_parts(units, "GSM-7")
+    return SegmentInfo("GSM-7", units, parts, [])
+
+
+def _even_parts(units: int, encoding: Encoding) -> int:
+    """Parts of a text whose every character takes one unit (then greedy filling is a ceiling division)."""
+    if units == 0:
+        return 0
+    if units <= SINGLE_LIMIT[encoding]:
+        return 1
+    return -(-units // PART_LIMIT[encoding])
 
 
 def split_parts(text: str) -> list[str]:

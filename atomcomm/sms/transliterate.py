@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Literal
 
-from atomcomm.sms.segments import is_gsm7_char, segments
+from atomcomm.sms.segments import GSM7_ALL, is_gsm7_char, segments
 
 TransliterateMode = Literal["no", "yes", "auto"]
 
@@ -57,15 +57,10 @@ def transliterate(text: str) -> str:
         >>> transliterate("Zażółć gęślą jaźń – „Łódź”…")
         'Zazolc gesla jazn - "Lodz"...'
     """
-    out: list[str] = []
-    for char in text:
-        if is_gsm7_char(char):
-            out.append(char)
-        elif char in TABLE:
-            out.append(TABLE[char])
-        else:
-            out.append(_fallback(char))
-    return "".join(out)
+    bad = set(text) - GSM7_ALL
+    if not bad:
+        return text
+    return text.translate({ord(c): TABLE[c] if c in TABLE else _fallback(c) for c in bad})
 
 
 def transliterate_auto(text: str) -> str:

@@ -270,3 +270,38 @@ def test_apply_transliteration() -> None:
     assert apply_transliteration("Zażółć", True) == "Zazolc"
     assert apply_transliteration("Zażółć", "auto") == "Zażółć"
     assert apply_transliteration(text, "auto") == transliterate(text)
+
+
+def _reference(text: str) -> tuple[str, int, int, list[str]]:
+    """Character-by-character count (the rules stated plainly), to check the whole-text fast paths."""
+    from atomcomm.sms.segments import GSM7_BASIC, GSM7_EXTENSION
+
+    bad = [c for c in text if c not in GSM7_BASIC and c not in GSM7_EXTENSION]
+    enc = "UCS-2" if bad else "GSM-7"
+    weights = [
+        (2 if c in GSM7_EXTENSION else 1) if enc == "GSM-7" else (2 if ord(c) > 0xFFFF else 1) for c in text
+    ]
+    units = sum(weights)
+    single, part = (160, 153) if enc == "GSM-7" else (70, 67)
+    parts = 0 if units == 0 else 1
+    if units > single:
+        parts, used = 1, 0
+        for w in weights:
+            if used + w > part:
+                parts, used = parts + 1, 0
+            used += w
+    return enc, units, parts, list(dict.fromkeys(bad))
+
+
+def test_fast_paths_agree_with_the_plain_rules_on_random_texts() -> None:
+    import random
+
+    from atomcomm.sms import segments
+
+    rng = random.Random(7)
+    alphabet = ["a", "Z", " ", "1", "€", "[", "^", "ż", "ł", "😀", "🇵🇱", "\n", "é", "ò"]
+    for _ in range(3000):
+        pool = rng.sample(alphabet, rng.randint(1, 5))
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 420)))
+        info = segments(text)
+        assert (info.encoding, info.units, info.parts, info.unsupported) == _reference(text), text
