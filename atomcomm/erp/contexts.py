@@ -59,9 +59,16 @@ def _vat_summary(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class ContextBuilder:
     """Builds contexts of one object type; keeps its queries for reuse across chunks."""
 
-    def __init__(self, t: ObjectType) -> None:
+    def __init__(self, t: ObjectType, columns: Iterable[str] | None = None) -> None:
+        """Args:
+        t: the object type (its ``many`` may be narrowed to the lists a caller needs).
+        columns: the frame columns to read (own fields and ``relation.field``); None = all of them.
+        """
         self.type = t
-        self.root_query = FrameQuery(t)
+        if columns is not None:
+            wanted = set(columns) | {rel.source for rel in t.many if rel.source != "id"}
+            columns = [c for c in FrameQuery(t).output if c in wanted]
+        self.root_query = FrameQuery(t, columns)
         self.many_queries = {rel.name: FrameQuery(get_type(rel.target), related=False) for rel in t.many}
 
     def chunk(self, conn: Connection, ids: list[int], today: dt.date) -> dict[int, dict[str, Any]]:

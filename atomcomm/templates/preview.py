@@ -94,14 +94,51 @@ def needed_lists(templates: Iterable[CompiledTemplate], object_type: str) -> fro
     return frozenset(needed)
 
 
+def needed_columns(templates: Iterable[CompiledTemplate], object_type: str) -> frozenset[str] | None:
+    """The frame columns (own fields, ``relation.field``) the templates read, or None for "all of them".
+
+    A relation used whole (passed to a partial, tested with ``{% if buyer_contact %}``, or indexed by a
+    variable) brings all its columns; the object itself used whole, or a template that cannot be analysed,
+    means everything.
+    """
+    t = get_type(object_type)
+    ones = {rel.name: rel for rel in t.one}
+    own = {f.name for f in t.fields}
+    out: set[str] = set()
+    for compiled in templates:
+        for bound in compiled.bound.values():
+            try:
+                analysis = bound.analyze(include_partials=True)
+            except (LiquidError, TemplateError):
+                return None
+            for root, occurrences in analysis.globals.items():
+                for var in occurrences:
+                    field = var.segments[1] if len(var.segments) > 1 else None
+                    if root == t.root:
+                        if not isinstance(field, str):
+                            return None
+                        if field in own:
+                            out.add(field)
+                    elif root in ones:
+                        target = get_type(ones[root].target)
+                        out.add(f"{root}.id")
+                        if isinstance(field, str) and target.field(field) is not None:
+                            out.add(f"{root}.{field}")
+                        else:
+                            out.update(f"{root}.{f.name}" for f in target.fields)
+    return frozenset(out)
+
+
 # Context values derived from list relations (the ERP computes vat_summary from the lines).
 LIST_DEPENDS: dict[str, dict[str, tuple[str, ...]]] = {"invoice": {"vat_summary": ("lines",)}}
 
 
 @cache
-def _builder(object_type: str, lists: frozenset[str]) -> ContextBuilder:
+def _builder(
+    object_type: str, lists: frozenset[str], columns: frozenset[str] | None = None
+) -> ContextBuilder:
     t = get_type(object_type)
-    return ContextBuilder(replace(t, many=tuple(rel for rel in t.many if rel.name in lists)))
+    return ContextBuilder(replace(t, many=tuple(rel for rel in t.many if rel.name in lists)), columns)
 
 
 def contexts(
@@ -113,11 +150,13 @@ def contexts(
     progress: bool | None = None,
     desc: str = "",
     lists: frozenset[str] | None = None,
+    columns: frozenset[str] | None = None,
 ) -> Iterator[tuple[int, dict[str, Any] | None]]:
     """(id, render data or None when the object does not exist) for every id, chunk by chunk.
 
     Args:
         lists: the list relations to build (see :func:`needed_lists`); None builds the full context.
+        columns: the frame columns to read (see :func:`needed_columns`); None reads all of them.
     """
     erp = reg.require_erp()
     base = reg.render_globals()
@@ -126,7 +165,7 @@ def contexts(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(ids), desc=desc, unit="obj", leave=False)
-    builder = None if lists is None else _builder(object_type, lists)
+    builder = None if lists is None else _builder(object_type, lists, columns)
     try:
         for chunk in _chunks(ids, chunk_size):
             if builder is None:
@@ -175,8 +214,16 @@ def rendered_rows(
 ) -> Iterator[tuple[int, Rendered | None, str | None]]:
     """(id, rendered or None, error or None) for every id, in order, streaming contexts chunk by chunk."""
     lists = needed_lists([compiled], object_type)
+    columns = needed_columns([compiled], object_type)
     for oid, data in contexts(
-        reg, object_type, ids, chunk_size=chunk_size, progress=progress, desc=compiled.name, lists=lists
+        reg,
+        object_type,
+        ids,
+        chunk_size=chunk_size,
+        progress=progress,
+        desc=compiled.name,
+        lists=lists,
+        columns=columns,
     ):
         r, error = render_one(compiled, object_type, oid, data, with_text=with_text)
         yield oid, r, error
@@ -285,8 +332,9 @@ def preview_diff(
     changed: list[str] = []
     diffs: list[str] = []
     lists = needed_lists([a, b], type_a)
+    columns = needed_columns([a, b], type_a)
     for oid, data in contexts(
-        reg, type_a, ids, chunk_size=chunk_size, progress=progress, desc=b.name, lists=lists
+        reg, type_a, ids, chunk_size=chunk_size, progress=progress, desc=b.name, lists=lists, columns=columns
     ):
         ra, ea = render_one(a, type_a, oid, data)
         rb, eb = render_one(b, type_a, oid, data)

@@ -10,6 +10,8 @@ from atomcomm.templates.preview import EMAIL_COLUMNS, SMS_COLUMNS, needed_lists
 from atomcomm.templates.registry import TemplateRegistry
 from tests.templates.conftest import WriteTemplate, simple
 
+from ..conftest import REPO
+
 NO_CONTACT = 5
 
 
@@ -80,17 +82,53 @@ def test_accepts_series_range_and_one_id(ws: Workspace) -> None:
     assert list(ws.preview("invoice/payment_reminder.sms", 3).index) == [3]
 
 
-def test_narrow_contexts_match_full_render(ws: Workspace) -> None:
-    """Preview builds only the lists a template reads; the output must equal a full render."""
-    for name in ("invoice/payment_reminder.email", "invoice/invoice_sending.email"):
-        df = ws.preview(name, [42, 9])
-        for oid in (42, 9):
-            r = ws.render(name, oid)
-            assert (df.loc[oid, "subject"], df.loc[oid, "html"], df.loc[oid, "text"]) == (
-                r.subject,
-                r.html,
-                r.text,
-            )
+SHIPPED_TEMPLATES = sorted(
+    str(p.relative_to(REPO / "templates")).removesuffix(".liquid")
+    for p in (REPO / "templates").glob("[!_]*/*.liquid")
+    if p.parent.name not in ("prints", "attachments")
+)
+
+
+@pytest.mark.parametrize("name", SHIPPED_TEMPLATES)
+def test_narrow_contexts_match_full_render(ws: Workspace, name: str) -> None:
+    """Preview reads only the lists and columns a template uses; the output must equal a full render."""
+    info = ws.templates.info(name)
+    object_type = info.object_types[0]
+    ids = [int(i) for i in ws.erp.frame(object_type, columns=[], limit=40).index]
+    df = ws.preview(name, ids, object_type)
+    for oid in ids:
+        r = ws.templates.render(name, oid, object_type)
+        row = df.loc[oid]
+        assert row["error"] is None or pd.isna(row["error"])
+        assert row["text"] == r.text
+        if info.channel == "email":
+            assert (row["subject"], row["html"]) == (r.subject, r.html)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param("{{ invoice.number }} {{ invoice.status }}", {"number", "status"}, id="own-fields"),
+        pytest.param("{{ buyer.name }}", {"buyer.id", "buyer.name"}, id="relation-field"),
+        pytest.param("{% if buyer_contact %}x{% endif %}", "all buyer_contact", id="relation-whole"),
+        pytest.param("{% render '_partials/greeting', person: buyer_contact %}", "all buyer_contact",
+                     id="relation-passed-to-partial"),
+        pytest.param("{% assign i = invoice %}{{ i.number }}", None, id="object-passed-on"),
+    ],
+)  # fmt: skip
+def test_needed_columns(
+    reg: TemplateRegistry, write: WriteTemplate, body: str, expected: set[str] | str | None
+) -> None:
+    from atomcomm.erp.types import get_type
+    from atomcomm.templates.preview import needed_columns
+
+    write("invoice/a.sms", simple(None, body, channel="sms"))
+    found = needed_columns([reg.get("invoice/a.sms")], "invoice")
+    if isinstance(expected, str):
+        assert found is not None
+        assert {f"buyer_contact.{f.name}" for f in get_type("contact").fields} <= found
+    else:
+        assert found == (None if expected is None else frozenset(expected))
 
 
 @pytest.mark.parametrize(
