@@ -102,7 +102,7 @@ def segments(text: str) -> SegmentInfo:
     bad = chars - GSM7_ALL
     if bad:
         # Whole-text operations first; the per-character walk only when a 2-unit item can straddle a part.
-        unsupported = list(dict.fromkeys(c for c in text if c in bad))
+        unsupported = sorted(bad, key=text.index)  # in order of first appearance
         units = len(text.encode("utf-16-le")) // 2
         wide = any(ord(c) > 0xFFFF for c in bad)
         parts = _count_parts(_weights(text, "UCS-2"), units, "UCS-2") if wide else _even_parts(units, "UCS-2")

@@ -8,6 +8,7 @@ Characters with no GSM-7 equivalent (emoji, most scripts) are kept: nothing is d
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Literal
 
@@ -38,6 +39,15 @@ TABLE: dict[str, str] = {
 }  # fmt: skip
 
 
+_TABLE_KEYS = frozenset(TABLE)
+# Only the few characters to replace are visited (str.translate would look up every character).
+_TABLE_RE = re.compile("[" + re.escape("".join(TABLE)) + "]")
+
+
+def _from_table(match: re.Match[str]) -> str:
+    return TABLE[match.group()]
+
+
 def _fallback(char: str) -> str:
     """Decompose an accented letter and drop the accents, if the result is GSM-7; else keep ``char``."""
     decomposed = unicodedata.normalize("NFKD", char)
@@ -60,6 +70,8 @@ def transliterate(text: str) -> str:
     bad = set(text) - GSM7_ALL
     if not bad:
         return text
+    if bad <= _TABLE_KEYS:
+        return _TABLE_RE.sub(_from_table, text)
     return text.translate({ord(c): TABLE[c] if c in TABLE else _fallback(c) for c in bad})
 
 
