@@ -57,6 +57,19 @@ def demo_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+def copy_demo(demo_sqlite_url: str, dest: Path) -> str:
+    """A private copy of the session's demo database (SQLite backup API: consistent even in WAL mode)."""
+    import sqlite3
+
+    source = sqlite3.connect(demo_sqlite_url.removeprefix("sqlite:///"))
+    target = sqlite3.connect(dest)
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+    return f"sqlite:///{dest}"
+
+
 @pytest.fixture(scope="session")
 def demo_workspace_dir(tmp_path_factory: pytest.TempPathFactory, demo_sqlite_url: str) -> Path:
     return write_workspace(tmp_path_factory.mktemp("ws"), demo_sqlite_url)

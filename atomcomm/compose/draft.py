@@ -27,6 +27,7 @@ from atomcomm.compose.attachments import (
 )
 from atomcomm.compose.recipients import Recipient, as_recipient, by_roles, suggest
 from atomcomm.errors import AddressError, MessageError
+from atomcomm.outbox.blobs import outbox_blobs
 from atomcomm.outbox.dispatch import Dispatcher, SendOutcome
 from atomcomm.outbox.store import OutboxEntry, content_hash
 
@@ -39,10 +40,6 @@ if TYPE_CHECKING:
     from atomcomm.workspace import Workspace
 
 _LIQUID = re.compile(r"{{|{%")
-
-
-def r_first_address(recipients: Sequence[Recipient]) -> str:
-    return recipients[0].address if recipients else ""
 
 
 def unsubscribe_links(config: Config, address: str) -> dict[str, str]:
@@ -280,7 +277,7 @@ class Draft:
         problems = self.problems()
         if problems:
             raise MessageError("cannot send: " + "; ".join(problems))
-        dispatcher_blobs = Dispatcher(self.ws).blobs
+        blobs = outbox_blobs(self.ws.config)
         refs: list[dict[str, Any]] = []
         if self.channel == "email":
             for a in check_attachments(self.attachments, max_total_bytes(self.ws.config)):
@@ -292,14 +289,11 @@ class Draft:
                         "content_type": a.content_type,
                         "size": len(data),
                         "ref": a.ref,
-                        "sha256": dispatcher_blobs.put(data),
+                        "sha256": blobs.put(data),
                     }
                 )
         digest = self._content_key([r["sha256"] for r in refs])
         meta: dict[str, Any] = {"kind": self.template.kind}
-        if self.channel == "email" and self.template.is_marketing:
-            meta.update(unsubscribe_links(self.ws.config, r_first_address(self.recipients)))
-            meta["is_marketing"] = True
         if self.channel == "sms":
             meta["max_parts"] = self.template.max_parts
         base = f"{self.channel}-{self.object_type}-{self.object_id}-{digest}"
@@ -309,6 +303,10 @@ class Draft:
             key = f"{base}-{who}"
             if resend:
                 key = self.ws.outbox.next_key(key)
+            row_meta = dict(meta)
+            if self.channel == "email" and self.template.is_marketing:
+                # each recipient gets its own unsubscribe link
+                row_meta.update(unsubscribe_links(self.ws.config, r.address), is_marketing=True)
             out.append(
                 OutboxEntry(
                     key=key,
@@ -329,7 +327,7 @@ class Draft:
                     body_text=self.text,
                     body_html=self.html,
                     attachments=refs,
-                    meta=meta,
+                    meta=row_meta,
                 )
             )
         return out

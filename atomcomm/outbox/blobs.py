@@ -12,7 +12,13 @@ import os
 import tempfile
 from pathlib import Path
 
+from atomcomm.config import Config
 from atomcomm.errors import AttachmentError
+
+
+def outbox_blobs(config: Config) -> BlobStore:
+    """The attachment store of a workspace's outbox (``<data>/outbox_files``)."""
+    return BlobStore(config.data_path / "outbox_files")
 
 
 class BlobStore:

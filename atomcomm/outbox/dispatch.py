@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from atomcomm.errors import AtomcommError, ConfigError, TransportError
-from atomcomm.outbox.blobs import BlobStore
+from atomcomm.outbox.blobs import outbox_blobs
 from atomcomm.outbox.store import OutboxStore, Outcome, utcnow
 from atomcomm.status import ACCEPTED
 
@@ -123,7 +123,7 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.sleep = sleep
         self.limiters: dict[str, RateLimiter] = {}
-        self.blobs = BlobStore(ws.config.data_path / "outbox_files")
+        self.blobs = outbox_blobs(ws.config)
 
     def recover(self) -> dict[str, int]:
         """Settle rows an interrupted run left in ``sending`` (see :meth:`OutboxStore.recover`).

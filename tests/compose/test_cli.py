@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from atomcomm.cli import main
 
-from ..conftest import write_workspace
+from ..conftest import copy_demo, write_workspace
 
 
 @pytest.fixture
 def folder(demo_sqlite_url: str, tmp_path: Path) -> Path:
-    db = tmp_path / "demo.sqlite"
-    shutil.copy(demo_sqlite_url.removeprefix("sqlite:///"), db)
-    return write_workspace(tmp_path / "ws", f"sqlite:///{db}", f'[data]\npath = "{tmp_path / "data"}"\n')
+    url = copy_demo(demo_sqlite_url, tmp_path / "demo.sqlite")
+    return write_workspace(tmp_path / "ws", url, f'[data]\npath = "{tmp_path / "data"}"\n')
 
 
 def test_dry_run_sends_nothing(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

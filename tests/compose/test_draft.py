@@ -13,7 +13,7 @@ import pytest
 from atomcomm import Workspace
 from atomcomm.errors import AuthorizationError, DuplicateSendError, MessageError
 
-from ..conftest import TODAY, write_workspace
+from ..conftest import TODAY, copy_demo, write_workspace
 
 USERS = """
 [mailboxes.users.anowak]
@@ -37,12 +37,10 @@ sender = "name:PKOWALSKI"
 @pytest.fixture
 def ws_send(demo_sqlite_url: str, tmp_path: Path) -> Iterator[Workspace]:
     """The demo data with an own data folder (captured mail, outbox), users with own mailboxes and senders."""
-    import shutil
 
-    db = tmp_path / "demo.sqlite"
-    shutil.copy(demo_sqlite_url.removeprefix("sqlite:///"), db)
+    url = copy_demo(demo_sqlite_url, tmp_path / "demo.sqlite")
     extra = f'[data]\npath = "{tmp_path / "data"}"\n\n[sms]\ngateway = "fake-smsapi"\n' + USERS
-    w = Workspace.open(write_workspace(tmp_path / "ws", f"sqlite:///{db}", extra), today=TODAY, environ={})
+    w = Workspace.open(write_workspace(tmp_path / "ws", url, extra), today=TODAY, environ={})
     yield w
     w.close()
 
@@ -217,3 +215,17 @@ def test_draft_send_through_the_outbox_on_both_databases(any_ws: Workspace) -> N
     with pytest.raises(DuplicateSendError):
         d.send()
     assert any(m["To"].addresses[0].addr_spec == result.recipient for m in captured(any_ws))
+
+
+def test_marketing_mail_has_one_click_unsubscribe_per_recipient(ws_send: Workspace) -> None:
+    contact = int(ws_send.erp.frame("contact", where={"consent_email": True}, columns=[], limit=1).index[0])
+    d = ws_send.draft("contact/newsletter.email", "contact", contact)
+    d.set_recipients(["Ala Pierwsza <ala@example.com>", "Ola Druga <ola@example.org>"])
+    assert [r.state for r in d.send()] == ["sent", "sent"]
+    messages = captured(ws_send)
+    links = [m["List-Unsubscribe"] for m in messages]
+    assert all(m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" for m in messages)
+    assert all("https://" in link and "mailto:" in link for link in links)
+    assert links[0] != links[1]
+    names = [p.get_filename() for p in messages[0].iter_attachments()]
+    assert names == ["broszura.pdf"]

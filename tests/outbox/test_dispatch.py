@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,15 +14,14 @@ from atomcomm.mail.message import OutgoingEmail
 from atomcomm.outbox import OutboxEntry
 from atomcomm.outbox.dispatch import Dispatcher, RateLimiter, outcome_for
 
-from ..conftest import TODAY, write_workspace
+from ..conftest import TODAY, copy_demo, write_workspace
 
 
 @pytest.fixture
 def ws_mem(demo_sqlite_url: str, tmp_path: Path) -> Iterator[Workspace]:
-    db = tmp_path / "demo.sqlite"
-    shutil.copy(demo_sqlite_url.removeprefix("sqlite:///"), db)
+    url = copy_demo(demo_sqlite_url, tmp_path / "demo.sqlite")
     extra = f'[data]\npath = "{tmp_path / "data"}"\n\n[mailboxes.company]\ntransport = "memory"\n'
-    w = Workspace.open(write_workspace(tmp_path / "ws", f"sqlite:///{db}", extra), today=TODAY, environ={})
+    w = Workspace.open(write_workspace(tmp_path / "ws", url, extra), today=TODAY, environ={})
     yield w
     w.close()
 
@@ -86,7 +84,7 @@ def test_configuration_errors_put_rows_back(ws_mem: Workspace, monkeypatch: pyte
     ids = ws_mem.outbox.add([email_entry(1, "a@example.pl"), email_entry(2, "b@example.pl")])
     with pytest.raises(ConfigError, match="not set"):
         Dispatcher(ws_mem).run(ids=ids)
-    rows = ws_mem.outbox.rows()
+    rows = ws_mem.outbox.rows().loc[ids]
     assert set(rows["state"]) == {"queued"}
     assert all("not set" in e for e in rows["error"])
 
@@ -156,8 +154,8 @@ def test_recover_requeues_sms_only_where_the_gateway_dedupes(
     sms_row = OutboxEntry(
         key="sms-1", channel="sms", sender="name:ATOM", recipient="+48600100200", body_text="x"
     )
-    ws_mem.outbox.add([email_entry(1, "a@example.pl"), sms_row])
-    ws_mem.outbox.claim(limit=10)
+    ids = ws_mem.outbox.add([email_entry(1, "a@example.pl"), sms_row])
+    ws_mem.outbox.claim(ids=ids, limit=10)
     Dispatcher(ws_mem).recover()
-    rows = ws_mem.outbox.rows()
+    rows = ws_mem.outbox.rows().loc[ids]
     assert dict(zip(rows["channel"], rows["state"], strict=True)) == {"email": "unknown", "sms": sms_state}

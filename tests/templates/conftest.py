@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from atomcomm import Workspace
 from atomcomm.templates.registry import TemplateRegistry
-from tests.conftest import REPO, TODAY, write_workspace
+from tests.conftest import REPO, TODAY, copy_demo, write_workspace
 
 SHIPPED = REPO / "templates"
 
@@ -51,10 +51,8 @@ def reg(folder: Path, ws: Workspace) -> TemplateRegistry:
 @pytest.fixture
 def mutable_ws(tmp_path: Path, demo_sqlite_url: str) -> Iterator[Workspace]:
     """A workspace on a private copy of the demo database (tests may change its data)."""
-    source = Path(demo_sqlite_url.removeprefix("sqlite:///"))
-    copy = tmp_path / "copy.sqlite"
-    shutil.copyfile(source, copy)
-    w = Workspace.open(write_workspace(tmp_path / "ws", f"sqlite:///{copy}"), today=TODAY, environ={})
+    url = copy_demo(demo_sqlite_url, tmp_path / "copy.sqlite")
+    w = Workspace.open(write_workspace(tmp_path / "ws", url), today=TODAY, environ={})
     yield w
     w.close()
 
