@@ -185,7 +185,7 @@ class Dispatcher:
         try:
             with transport:
                 while pending:
-                    row = pending.pop(0)
+                    row = pending[0]  # leaves the list once its outcome is recorded
                     meta = row.get("meta") or {}
                     try:
                         files = [
@@ -210,9 +210,11 @@ class Dispatcher:
                         )
                     except AtomcommError as err:  # this message cannot be built: its row fails alone
                         outcomes.append(self._record(row, "failed", "invalid", error=str(err)))
+                        pending.pop(0)
                         continue
                     limiter.wait(self.sleep)
                     results = transport.send([msg])
+                    pending.pop(0)
                     main = next((r for r in results if r.recipient == msg.recipients[0]), results[0])
                     others = [r for r in results if r is not main and not r.ok]
                     error = main.error
@@ -232,9 +234,10 @@ class Dispatcher:
                         )
                     )
         except (ConfigError, TransportError) as err:
-            self._requeue(pending, str(err), retryable=isinstance(err, TransportError))
+            requeued = self._requeue(pending, str(err), retryable=isinstance(err, TransportError))
             if isinstance(err, ConfigError) or not outcomes:
                 raise
+            outcomes += requeued  # the server went away mid-batch: the rest waits for the next run
         return outcomes
 
     def _attachment_bytes(self, ref: Mapping[str, Any]) -> bytes:
@@ -340,9 +343,15 @@ class Dispatcher:
         )
         return SendOutcome(int(row["id"]), row["recipient"], state, status, provider_id, error, retryable)
 
-    def _requeue(self, rows: Sequence[dict[str, Any]], error: str, retryable: bool = True) -> None:
+    def _requeue(
+        self, rows: Sequence[dict[str, Any]], error: str, retryable: bool = True
+    ) -> list[SendOutcome]:
         now = utcnow()
+        out = []
         for row in rows:
+            out.append(
+                SendOutcome(int(row["id"]), row["recipient"], "queued", "unknown", None, error, retryable)
+            )
             self.store.record(
                 int(row["id"]),
                 Outcome(
@@ -353,6 +362,7 @@ class Dispatcher:
                     retry_at=now if not retryable else _retry_at(int(row.get("attempts") or 1), now),
                 ),
             )
+        return out
 
 
 __all__ = ["Dispatcher", "RateLimiter", "SendOutcome", "outcome_for"]

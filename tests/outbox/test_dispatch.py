@@ -159,3 +159,27 @@ def test_recover_requeues_sms_only_where_the_gateway_dedupes(
     Dispatcher(ws_mem).recover()
     rows = ws_mem.outbox.rows().loc[ids]
     assert dict(zip(rows["channel"], rows["state"], strict=True)) == {"email": "unknown", "sms": sms_state}
+
+
+def test_server_lost_mid_batch_keeps_the_rest_queued(
+    ws_mem: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from atomcomm.errors import TransportError
+
+    sent: list[OutgoingEmail] = []
+
+    class Flaky(MemoryTransport):
+        def _send_batch(self, batch):  # type: ignore[no-untyped-def]
+            if len(sent) == 2:
+                raise TransportError("127.0.0.1:2525 closed the connection")
+            return super()._send_batch(batch)
+
+    transport = Flaky(sent, mailbox="company")
+    monkeypatch.setattr(ws_mem.mailboxes, "transport", lambda _m: transport)
+    ids = ws_mem.outbox.add([email_entry(n, f"r{n}@example.pl") for n in range(5)])
+    outcomes = Dispatcher(ws_mem, sleep=lambda _s: None).run(ids=ids)
+    assert [o.state for o in outcomes] == ["sent", "sent", "queued", "queued", "queued"]
+    rows = ws_mem.outbox.rows().loc[ids]
+    assert list(rows["state"]) == ["sent", "sent", "queued", "queued", "queued"]
+    assert all("closed the connection" in e for e in rows["error"].iloc[2:])
+    assert ws_mem.outbox.counts()["sending"] == 0
