@@ -61,6 +61,23 @@ def first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else err.__class__.__name__
 
 
+def global_uses(templates: Iterable[CompiledTemplate]) -> list[tuple[str, list[Any]]] | None:
+    """(root name, path segments) of every global variable use in the templates and their partials.
+
+    None when a template cannot be analysed statically (then callers must assume everything is used).
+    """
+    uses: list[tuple[str, list[Any]]] = []
+    for compiled in templates:
+        for bound in compiled.bound.values():
+            try:
+                analysis = bound.analyze(include_partials=True)
+            except (LiquidError, TemplateError):
+                return None
+            for root, occurrences in analysis.globals.items():
+                uses.extend((root, list(var.segments)) for var in occurrences)
+    return uses
+
+
 def needed_lists(templates: Iterable[CompiledTemplate], object_type: str) -> frozenset[str] | None:
     """The list relations (``lines``, ``payments``, ...) the templates read, or None for "all of them".
 
@@ -71,26 +88,21 @@ def needed_lists(templates: Iterable[CompiledTemplate], object_type: str) -> fro
     t = get_type(object_type)
     many = {rel.name for rel in t.many}
     derived = LIST_DEPENDS.get(object_type, {})
+    uses = global_uses(templates)
+    if uses is None:
+        return None
     needed: set[str] = set()
-    for compiled in templates:
-        for bound in compiled.bound.values():
-            try:
-                analysis = bound.analyze(include_partials=True)
-            except (LiquidError, TemplateError):
-                return None
-            for root, occurrences in analysis.globals.items():
-                if root in many:
-                    needed.add(root)
-                if root != t.root:
-                    continue
-                for var in occurrences:
-                    segments = var.segments
-                    if len(segments) < 2 or not isinstance(segments[1], str):
-                        return None
-                    if segments[1] in many:
-                        needed.add(segments[1])
-                    elif segments[1] in derived:
-                        needed.update(derived[segments[1]])
+    for root, segments in uses:
+        if root in many:
+            needed.add(root)
+        if root != t.root:
+            continue
+        if len(segments) < 2 or not isinstance(segments[1], str):
+            return None
+        if segments[1] in many:
+            needed.add(segments[1])
+        elif segments[1] in derived:
+            needed.update(derived[segments[1]])
     return frozenset(needed)
 
 
@@ -104,28 +116,24 @@ def needed_columns(templates: Iterable[CompiledTemplate], object_type: str) -> f
     t = get_type(object_type)
     ones = {rel.name: rel for rel in t.one}
     own = {f.name for f in t.fields}
+    uses = global_uses(templates)
+    if uses is None:
+        return None
     out: set[str] = set()
-    for compiled in templates:
-        for bound in compiled.bound.values():
-            try:
-                analysis = bound.analyze(include_partials=True)
-            except (LiquidError, TemplateError):
+    for root, segments in uses:
+        field = segments[1] if len(segments) > 1 else None
+        if root == t.root:
+            if not isinstance(field, str):
                 return None
-            for root, occurrences in analysis.globals.items():
-                for var in occurrences:
-                    field = var.segments[1] if len(var.segments) > 1 else None
-                    if root == t.root:
-                        if not isinstance(field, str):
-                            return None
-                        if field in own:
-                            out.add(field)
-                    elif root in ones:
-                        target = get_type(ones[root].target)
-                        out.add(f"{root}.id")
-                        if isinstance(field, str) and target.field(field) is not None:
-                            out.add(f"{root}.{field}")
-                        else:
-                            out.update(f"{root}.{f.name}" for f in target.fields)
+            if field in own:
+                out.add(field)
+        elif root in ones:
+            target = get_type(ones[root].target)
+            out.add(f"{root}.id")
+            if isinstance(field, str) and target.field(field) is not None:
+                out.add(f"{root}.{field}")
+            else:
+                out.update(f"{root}.{f.name}" for f in target.fields)
     return frozenset(out)
 
 
