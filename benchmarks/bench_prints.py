@@ -7,6 +7,9 @@ the PDF cache off, pinned to one CPU core:
 - baseline: the same service with a renderer that builds a new ``FontConfiguration`` and parses the
   stylesheets for every document, as a naive ``HTML(...).write_pdf()`` per document does.
 
+Two more rows show what each of the renderer's other savings is worth, by turning one off: WeasyPrint's full
+HTML5 user-agent stylesheet instead of the prints' ``ua.css``, and the garbage collector left running.
+
 Goal: >= 20 invoice PDFs per second on one core for ours, counted in CPU time of the process (wall time is
 printed too: on a shared machine it also counts waiting for the core); the ratio ours/baseline is printed.
 """
@@ -76,11 +79,15 @@ def main() -> None:
         with Workspace.open(tmp, today=TODAY, environ={}) as ws:
             contexts = list(ws.erp.contexts("invoice", range(1, INVOICES + 1)))
             lines = sum(len(c["invoice"]["lines"]) for _, c in contexts) / len(contexts)
-            shared = PrintService(ws.erp, ws.config.templates_path, cache_bytes=0)
-            fresh = PrintService(
-                ws.erp, ws.config.templates_path, cache_bytes=0, renderer=PdfRenderer(share_fonts=False)
-            )
-            (ours, ours_cpu), (baseline, baseline_cpu) = _rates(shared, contexts), _rates(fresh, contexts)
+
+            def service(**options: bool) -> PrintService:
+                renderer = PdfRenderer(**options) if options else None
+                return PrintService(ws.erp, ws.config.templates_path, cache_bytes=0, renderer=renderer)
+
+            ours, ours_cpu = _rates(service(), contexts)
+            baseline, baseline_cpu = _rates(service(share_fonts=False), contexts)
+            _, full_ua_cpu = _rates(service(print_ua=False), contexts)
+            _, gc_on_cpu = _rates(service(pause_gc=False), contexts)
     print(
         f"   invoice print ({INVOICES} invoices, {lines:.1f} lines on average, {pinned}):\n"
         f"     shared font configuration:      {ours:5.1f} PDF/s wall ({1000 / ours:3.0f} ms each), "
@@ -96,6 +103,8 @@ def main() -> None:
     )
     report("shared vs fresh font configuration (wall-time rates)", ours, baseline)
     report("shared vs fresh font configuration (CPU-time rates)", ours_cpu, baseline_cpu)
+    report("prints' ua.css vs WeasyPrint's HTML5 user-agent sheet (CPU-time rates)", ours_cpu, full_ua_cpu)
+    report("collector paused per document vs running (CPU-time rates)", ours_cpu, gc_on_cpu)
 
 
 if __name__ == "__main__":

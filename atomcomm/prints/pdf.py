@@ -9,8 +9,8 @@ shipped fonts) or from ``data:`` URLs: a print never reaches the network.
 Two things keep the per-document cost down (``make bench`` measures both):
 
 - the user-agent stylesheet is ``ua.css``, WeasyPrint's HTML5 one trimmed for prints: universal pseudo-element
-  rules would make WeasyPrint compute six extra styles for every element. Footnotes therefore need the
-  ``footnote`` class on the floated element to get their call and marker;
+  rules would make WeasyPrint compute six extra styles for every element. The footnote and note rules
+  (``ua-notes.css``) are added only for documents that mention footnotes or notes (:func:`uses_notes`);
 - Python's cyclic garbage collector is paused while one document is laid out (WeasyPrint allocates a few
   hundred thousand short-lived objects) and the young generations are collected once afterwards.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -29,6 +30,8 @@ from atomcomm.errors import PrintError
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 UA_STYLESHEET = Path(__file__).resolve().parent / "ua.css"
+UA_NOTES_STYLESHEET = Path(__file__).resolve().parent / "ua-notes.css"
+_NOTES = re.compile(r"footnote|note\(|<link\b|@import", re.IGNORECASE)
 FONT_FAMILY = "DejaVu Sans"
 FONT_FILES = {"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"}
 STYLESHEET_CACHE = 64
@@ -71,18 +74,29 @@ def _url_fetcher_class() -> type:
     return ConfinedUrlFetcher
 
 
-def _html_class(ua_text: str) -> type:
-    """WeasyPrint's ``HTML`` with the prints' user-agent stylesheet in place of the HTML5 one."""
+def _html_class(*ua_files: Path) -> type:
+    """WeasyPrint's ``HTML`` with the given user-agent stylesheets in place of the HTML5 one."""
     from weasyprint import CSS, HTML
     from weasyprint.html import UA_COUNTER_STYLE
 
-    sheet = CSS(string=ua_text, counter_style=UA_COUNTER_STYLE.copy())
+    sheets = [
+        CSS(string=f.read_text(encoding="utf-8"), counter_style=UA_COUNTER_STYLE.copy()) for f in ua_files
+    ]
 
     class PrintHTML(HTML):
         def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
-            return [sheet]
+            return sheets
 
     return PrintHTML
+
+
+def uses_notes(html: str, stylesheets: Iterable[str] = ()) -> bool:
+    """Whether a document may use footnotes or notes (and so needs ``ua-notes.css``).
+
+    Footnotes need ``float: footnote`` and notes ``note(...)`` somewhere in the CSS; a document that links or
+    imports stylesheets is assumed to use them, as their text is not known here.
+    """
+    return any(_NOTES.search(text) for text in (html, *stylesheets))
 
 
 @contextmanager
@@ -129,7 +143,8 @@ class PdfRenderer:
 
         self.share_fonts = share_fonts
         self.pause_gc = pause_gc
-        self._html = _html_class(UA_STYLESHEET.read_text(encoding="utf-8")) if print_ua else HTML
+        self._html = _html_class(UA_STYLESHEET) if print_ua else HTML
+        self._html_notes = _html_class(UA_STYLESHEET, UA_NOTES_STYLESHEET) if print_ua else HTML
         self.roots = (FONTS_DIR, *(Path(r) for r in roots))
         self._fetcher = _url_fetcher_class()(self.roots)
         self._font_config = FontConfiguration()
@@ -178,7 +193,8 @@ class PdfRenderer:
 
                     font_config = FontConfiguration()
                     sheets = [self._parse_css(s, font_config) for s in (font_css(), *stylesheets)]
-                document = self._html(string=html, base_url=base_url, url_fetcher=self._fetcher)
+                html_class = self._html_notes if uses_notes(html, stylesheets) else self._html
+                document = html_class(string=html, base_url=base_url, url_fetcher=self._fetcher)
                 pdf = document.write_pdf(stylesheets=sheets, font_config=font_config)
         except PrintError:
             raise
@@ -228,10 +244,12 @@ def html_to_pdf(
 __all__ = [
     "FONTS_DIR",
     "FONT_FAMILY",
+    "UA_NOTES_STYLESHEET",
     "UA_STYLESHEET",
     "PdfRenderer",
     "font_css",
     "gc_paused",
     "html_to_pdf",
     "shared_renderer",
+    "uses_notes",
 ]
