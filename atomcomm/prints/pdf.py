@@ -17,6 +17,7 @@ Two things keep the per-document cost down (``make bench`` measures both):
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import re
@@ -74,8 +75,9 @@ def _url_fetcher_class() -> type:
     return ConfinedUrlFetcher
 
 
+@functools.cache
 def _html_class(*ua_files: Path) -> type:
-    """WeasyPrint's ``HTML`` with the given user-agent stylesheets in place of the HTML5 one."""
+    """WeasyPrint's ``HTML`` with the given user-agent stylesheets in place of the HTML5 one (made once)."""
     from weasyprint import CSS, HTML
     from weasyprint.html import UA_COUNTER_STYLE
 
@@ -103,9 +105,10 @@ def uses_notes(html: str, stylesheets: Iterable[str] = ()) -> bool:
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for one document; collect the young generations afterwards.
 
-    Collections triggered every few hundred allocations would otherwise walk the document's growing
-    box tree again and again. The objects made meanwhile are all in the youngest generation, so one
-    ``gc.collect(1)`` frees the cycles at the cost of a single walk.
+    Collections triggered every few hundred allocations would otherwise promote the document's boxes to
+    older generations and walk them again in each later collection. With the collector paused, everything
+    the document made is still in the youngest generation, so one ``gc.collect(1)`` frees its cycles in a
+    single walk.
     """
     if not gc.isenabled():
         yield
